@@ -1,0 +1,14 @@
+export { CanvasNode, type FreezeParams, type SignatureLike } from './canvas-node.js';
+export { CanvasResult, type ResultNode, type ResultTuple } from './canvas-result.js';
+export { GroupResult, resultFromTuple } from './group-result.js';
+export { Signature, signature, type SignatureInit } from './signature.js';
+export { Chain } from './chain.js';
+export { Group } from './group.js';
+export { Chord } from './chord.js';
+export { Chunks, XMap, XStarmap, MAP_TASK, STARMAP_TASK, CHUNKS_TASK } from './map.js';
+export { chain, chord, group } from './builders.js';
+export { ChordError } from './chord-error.js';
+export { MAX_CANVAS_DEPTH, type SubtaskType } from './signature-dict.js';
+export type { CeleryOptions, SignatureOptions } from './options.js';
+export type { ErrbackRequest } from './dispatch/errbacks.js';
+export type * from './types.js';

@@ -1,0 +1,2 @@
+export * from './tq-error.js';
+export * from './task-errors.js';
