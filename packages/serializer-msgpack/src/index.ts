@@ -1,0 +1,2 @@
+export { createMsgpackSerializer, msgpackSerializer } from './msgpack-serializer.js';
+export type { MsgpackSerializer } from './msgpack-serializer.js';
