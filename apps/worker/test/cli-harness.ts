@@ -24,7 +24,8 @@ export function runTq(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 3
       child.kill('SIGKILL');
       fail(new Error(`tq ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stderr}`));
     }, timeoutMs);
-    child.on('exit', (code) => {
+    // 'close', not 'exit': only then has all of the child's output been read.
+    child.on('close', (code) => {
       clearTimeout(timer);
       done({ code, stdout, stderr });
     });

@@ -6,6 +6,7 @@ import { Notifier } from './notifier.js';
 import type { ResolvedConnectionOptions } from './options.js';
 import { migrate } from './schema.js';
 import { Sweeper } from './sweeper.js';
+import { waitForLock } from './wait-for-lock.js';
 import { WriteBatcher } from './write-batcher.js';
 
 /**
@@ -37,12 +38,14 @@ export class SqliteConnection {
     const filename = options.location.kind === 'memory' ? ':memory:' : options.location.filename;
     this.db = guarded('open database', () => new Database(filename, { timeout: options.busyTimeoutMs }));
     try {
-      guarded('configure database', () => {
-        this.db.pragma(`busy_timeout = ${Math.floor(options.busyTimeoutMs)}`);
-        if (options.location.kind === 'file') this.db.pragma('journal_mode = WAL');
-        this.db.pragma(`synchronous = ${options.synchronous}`);
-        migrate(this.db);
-      });
+      waitForLock(options.busyTimeoutMs, () =>
+        guarded('configure database', () => {
+          this.db.pragma(`busy_timeout = ${Math.floor(options.busyTimeoutMs)}`);
+          if (options.location.kind === 'file') this.db.pragma('journal_mode = WAL');
+          this.db.pragma(`synchronous = ${options.synchronous}`);
+          migrate(this.db);
+        }),
+      );
       this.#dataVersion = this.db.prepare('PRAGMA data_version').pluck() as Database.Statement<[], number>;
       this.#begin = this.db.prepare('BEGIN IMMEDIATE');
       this.#commit = this.db.prepare('COMMIT');

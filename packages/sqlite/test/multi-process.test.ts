@@ -93,4 +93,27 @@ describe('several processes on one file', () => {
     expect(results.reduce((sum, r) => sum + r.complete, 0)).toBe(1);
     expect(results.find((r) => r.complete)?.parts).toBe(size);
   }, 60_000);
+
+  // Switching a file to WAL while another process holds a rollback-journal lock fails at once: SQLite does not
+  // wait through busy_timeout there. Two processes opening a new file at the same moment meet exactly this (CI saw
+  // `tq call` and a starting worker each fail so); opening must wait for the lock like any other write.
+  test('opening a file another process has locked waits for the lock instead of failing', async () => {
+    const holder = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/hold-lock-child.ts', db.file, '400'], {
+      cwd: packageDir,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise((resolve) => holder.on('close', resolve));
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout.on('data', (chunk) => String(chunk).includes('locked') && resolve());
+      holder.on('close', () => reject(new Error('the lock holder exited before it locked')));
+    });
+    const transport = sqliteTransport(db.url);
+    try {
+      await transport.publish(message('after the lock'), { queue: 'opened' });
+      expect(await transport.size('opened')).toBe(1);
+    } finally {
+      await transport.close();
+      await exited;
+    }
+  }, 30_000);
 });
