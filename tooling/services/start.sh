@@ -22,6 +22,7 @@ if listening 127.0.0.1 6379; then echo "services: redis already listening on 637
   redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
   echo "services: started redis on 6379"
 fi
+bash "$here/redis-cluster.sh"
 
 if listening 127.0.0.1 5672; then echo "services: rabbitmq already listening on 5672"; else
   apt_install rabbitmq-server
