@@ -8,7 +8,8 @@ import { registerAdapter, resolveBackend, resolveTransport, urlScheme } from './
 import { DEFAULT_BROKER_URL, DEFAULT_QUEUE, DEFAULT_RESULT_EXPIRES_SECONDS, type AppConfig } from './app-config.js';
 import { AsyncResult } from './async-result.js';
 import { registerCanvasBuiltins } from '../canvas/builtins.js';
-import { planMessage, publishPlan } from './producer.js';
+import { type PublishPlan, planMessage, publishPlan } from './producer.js';
+import { type SendManyOptions, sendMany, type TaskCall } from './send-many.js';
 import { routeFor } from './routing.js';
 import { createTask, type PendingResult, type Task, type TaskArgs, type TaskHandler, type TaskResult } from './task.js';
 import { maybeCurrentTask } from './task-context.js';
@@ -125,8 +126,24 @@ export class App implements AsyncDisposable {
     });
   }
 
+  /**
+   * Send many tasks with few broker round trips (BullMQ's addBulk): messages go out through the transport's
+   * publishBatch, `batchSize` (default 1000) at a time. Resolves with one AsyncResult per call, in order, once the
+   * broker has every message. A call that cannot be planned or encoded rejects the whole sendTasks before its own
+   * batch goes out (batches sent before it stay sent).
+   */
+  sendTasks(calls: Iterable<TaskCall>, options: SendManyOptions = {}): Promise<AsyncResult[]> {
+    return sendMany(this, calls, options);
+  }
+
   /** Build and publish one task message. Used by sendTask, retries and canvas. */
   async publishTask(taskId: string, name: string, args: unknown[], kwargs: Record<string, unknown>, options: ApplyOptions): Promise<void> {
+    const plan = await this.planTask(taskId, name, args, kwargs, options);
+    await publishPlan(this.transport, plan, options);
+  }
+
+  /** Where and how one task message goes: routing, serializer, compression, parent ids, reply queue. */
+  async planTask(taskId: string, name: string, args: unknown[], kwargs: Record<string, unknown>, options: ApplyOptions): Promise<PublishPlan> {
     const taskOptions = this.tasks.get(name)?.options ?? this.config.taskDefaults ?? {};
     const serializerName = options.serializer ?? taskOptions.serializer ?? this.config.taskSerializer ?? 'json';
     const compressionName = options.compression ?? taskOptions.compression ?? this.config.compression;
@@ -135,7 +152,7 @@ export class App implements AsyncDisposable {
     // A reply-queue backend must have its queue before the task can finish, or the result would be lost.
     const backend = this.backend;
     if (backend?.replyTo !== undefined) await backend.connect(options.signal ? { signal: options.signal } : undefined);
-    const plan = planMessage({
+    return planMessage({
       taskId,
       taskName: name,
       taskArgs: args,
@@ -151,7 +168,6 @@ export class App implements AsyncDisposable {
       compressor: compressionName ? this.compressors.require(compressionName) : undefined,
       canDelay: transport.capabilities.delayedDelivery,
     });
-    await publishPlan(transport, plan, options);
   }
 
   async close(): Promise<void> {

@@ -7,3 +7,4 @@ export { currentTask, type TaskContext } from './task-context.js';
 export * from './task-options.js';
 export { sleep } from './sleep.js';
 export { testMode, TestHarness, type TestModeOptions } from './test-mode.js';
+export type { SendManyOptions, TaskCall } from './send-many.js';

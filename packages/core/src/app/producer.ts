@@ -1,4 +1,4 @@
-import type { Transport } from '../contracts/transport.js';
+import type { PublishItem, Transport } from '../contracts/transport.js';
 import type { Compressor, Serializer } from '../contracts/serializer.js';
 import type { SignatureDict, TaskMessageInit } from '../protocol/task-message.js';
 import { encodeTaskMessage } from '../protocol/index.js';
@@ -85,24 +85,47 @@ export function planMessage(args: {
   };
 }
 
-/** Publishes a planned message, retrying connection errors per Celery's publish retry policy. */
-export async function publishPlan(
-  transport: Transport,
-  plan: PublishPlan,
-  options: { retry?: boolean; retryPolicy?: PublishRetryPolicy; signal?: AbortSignal },
-): Promise<void> {
+export interface PublishCallOptions {
+  retry?: boolean;
+  retryPolicy?: PublishRetryPolicy;
+  signal?: AbortSignal;
+}
+
+/** The transport's view of a planned message: the encoded message and where it goes. */
+export function publishItemOf(plan: PublishPlan, signal?: AbortSignal): PublishItem {
   const message = encodeTaskMessage(plan.init, { serializer: plan.serializer, compressor: plan.compressor });
-  const publishOptions = {
+  const options = {
     ...(plan.exchange ? { exchange: plan.exchange, routingKey: plan.routingKey ?? plan.queue } : { queue: plan.queue }),
     priority: plan.init.priority,
     delayMs: plan.delayMs,
-    signal: options.signal,
+    signal,
   };
+  return { message, options };
+}
+
+/** Publishes a planned message, retrying connection errors per Celery's publish retry policy. */
+export async function publishPlan(transport: Transport, plan: PublishPlan, options: PublishCallOptions): Promise<void> {
+  const item = publishItemOf(plan, options.signal);
+  await withPublishRetry(() => transport.publish(item.message, item.options), options);
+}
+
+/**
+ * Publishes planned messages in one publishBatch, with the same retry policy. Every message is encoded before
+ * anything is sent, so a message that cannot be encoded fails the call with nothing published. A retry sends the
+ * whole batch again: where the transport's batch is not atomic, a connection lost mid-batch may deliver some
+ * messages twice (same task ids), the at-least-once trade Celery's publish retry makes too.
+ */
+export async function publishPlans(transport: Transport, plans: readonly PublishPlan[], options: PublishCallOptions): Promise<void> {
+  const items = plans.map((plan) => publishItemOf(plan, options.signal));
+  await withPublishRetry(() => transport.publishBatch(items, { signal: options.signal }), options);
+}
+
+async function withPublishRetry(publish: () => Promise<void>, options: PublishCallOptions): Promise<void> {
   const policy = { ...DEFAULT_PUBLISH_RETRY, ...options.retryPolicy };
   const attempts = options.retry === false ? 1 : policy.maxRetries + 1;
   for (let attempt = 0; ; attempt++) {
     try {
-      await transport.publish(message, publishOptions);
+      await publish();
       return;
     } catch (error) {
       const retryable = TqError.is(error) && error.retryable;

@@ -4,6 +4,7 @@ import { Signature } from '../canvas/signature.js';
 import { type Chunks, createChunks, createMap, createStarmap, type XMap, type XStarmap } from '../canvas/map.js';
 import type { RemainingParams, Suffixes } from '../canvas/types.js';
 import type { TaskContext } from './task-context.js';
+import type { SendManyOptions } from './send-many.js';
 import type { ApplyOptions, TaskOptions } from './task-options.js';
 
 /** A task body. Use a `function` to read `this` (the TaskContext); arrow functions can call currentTask(). */
@@ -30,6 +31,11 @@ export interface Task<F extends TaskHandler = TaskHandler> {
   readonly app: App;
   /** Send with positional arguments. */
   delay(...args: TaskArgs<F>): PendingResult<TaskResult<F>>;
+  /**
+   * Send one task per argument list in few broker round trips (BullMQ's addBulk); resolves with their results, in
+   * order, once the broker has them all. Per-call options: `app.sendTasks`.
+   */
+  delayMany(argsLists: Iterable<TaskArgs<F>>, options?: SendManyOptions): Promise<AsyncResult<TaskResult<F>>[]>;
   /** Send with arguments, keyword arguments and options (countdown, eta, queue, priority...). */
   applyAsync(args?: TaskArgs<F>, kwargs?: Record<string, unknown> | null, options?: ApplyOptions): PendingResult<TaskResult<F>>;
   /**
@@ -57,6 +63,11 @@ export function createTask<F extends TaskHandler>(app: App, name: string, handle
     handler,
     app,
     delay: (...args) => app.sendTask<Task<F>>(name, args, {}, {}),
+    delayMany: (argsLists, sendOptions) =>
+      app.sendTasks(
+        Array.from(argsLists, (args) => ({ name, args: args as unknown[] })),
+        sendOptions,
+      ) as Promise<AsyncResult<TaskResult<F>>[]>,
     applyAsync: (args, kwargs, applyOptions) =>
       app.sendTask<Task<F>>(name, (args ?? []) as TaskArgs<F>, kwargs ?? {}, applyOptions ?? {}),
     s: (...args) => new Signature(app, name, [...args], {}, routedOptions(options)) as never,
