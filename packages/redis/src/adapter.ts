@@ -8,7 +8,7 @@ import type { RedisTransportOptions } from './options.js';
  * Options given to the app (`brokerOptions`, `backendOptions`) reach the constructors.
  */
 export const redisAdapter: AdapterRegistration = {
-  schemes: ['redis', 'rediss', 'redis+sentinel', 'rediss+sentinel', 'sentinel', 'redis+socket', 'unix'],
+  schemes: ['redis', 'rediss', 'redis+sentinel', 'rediss+sentinel', 'sentinel', 'redis+socket', 'unix', 'redis+cluster', 'rediss+cluster'],
   transport: (url, options) => new RedisTransport({ ...(options as RedisTransportOptions | undefined), url }),
   backend: (url, options) => new RedisResultBackend({ ...(options as RedisResultBackendOptions | undefined), url }),
   packageName: '@tq/redis',

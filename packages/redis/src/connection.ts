@@ -1,9 +1,12 @@
 import { abortError, ErrorCodes, TqError } from '@tq/core';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { isAuthError, isTlsRefusal, toTqError } from './errors.js';
 import type { RedisConnectionConfig } from './url.js';
 
 export type ConnectionRole = 'command' | 'blocking' | 'subscriber';
+
+/** A connection to one server (standalone, sentinel, socket) or to a Redis Cluster; both speak the same commands. */
+export type RedisClient = Redis | Cluster;
 
 /** Reconnect forever with capped backoff: a worker must come back by itself after Redis restarts. */
 function retryStrategy(times: number): number {
@@ -15,22 +18,48 @@ function retryStrategy(times: number): number {
  * back (no per-request retry limit); commands that were on the wire when it dropped fail instead of being resent,
  * because resending a fetch could pop messages twice. Callers bound their waits with an AbortSignal.
  */
-export function createConnection(config: RedisConnectionConfig, role: ConnectionRole, extra: RedisOptions = {}): Redis {
+export function createConnection(config: RedisConnectionConfig, role: ConnectionRole, extra: RedisOptions = {}): RedisClient {
+  const perConnection: RedisOptions = {
+    maxRetriesPerRequest: null,
+    autoResendUnfulfilledCommands: false,
+    connectionName: `tq:${role}`,
+    ...extra,
+  };
+  if (config.kind === 'cluster') return createClusterConnection(config, perConnection);
   const options: RedisOptions = {
     ...config.options,
     lazyConnect: true,
-    maxRetriesPerRequest: null,
     enableOfflineQueue: true,
-    autoResendUnfulfilledCommands: false,
     autoResubscribe: role === 'subscriber',
     retryStrategy,
-    connectionName: `tq:${role}`,
-    ...extra,
+    ...perConnection,
   };
   const client = new Redis(options);
   // Errors are reported through the operations that fail; an unhandled 'error' event must not crash the process.
   client.on('error', () => {});
   client.on('close', () => failUnanswered(client));
+  return client;
+}
+
+/**
+ * A Redis Cluster client. The cluster reconnects as a whole (`clusterRetryStrategy`); each node's connection is
+ * recreated rather than reconnected, and ioredis fails the commands it had on the wire when that connection ends.
+ * `retryDelayOnFailover: 0` keeps the single-server rule that a command on the wire when a connection drops is
+ * failed, not resent to another node (ioredis would otherwise resend it, and a resent fetch pops twice). Node
+ * connections that do reconnect (a user's `clusterNodeRetryStrategy`) get `failUnanswered` as single servers do.
+ */
+function createClusterConnection(config: RedisConnectionConfig, perConnection: RedisOptions): Cluster {
+  const client = new Cluster(config.nodes ?? [], {
+    lazyConnect: true,
+    enableOfflineQueue: true,
+    clusterRetryStrategy: retryStrategy,
+    retryDelayOnFailover: 0,
+    ...config.clusterOptions,
+    redisOptions: { ...config.options, ...config.clusterOptions?.redisOptions, ...perConnection },
+  });
+  client.on('error', () => {});
+  client.on('node error', () => {});
+  client.on('+node', (node: Redis) => node.on('close', () => failUnanswered(node)));
   return client;
 }
 
@@ -67,7 +96,7 @@ export interface ReadyOptions {
  * TQ_BROKER_REFUSED; an unreachable
  * server fails with TQ_CONNECTION_LOST after `timeoutMs` (ioredis keeps trying in the background).
  */
-export function waitReady(client: Redis, options: ReadyOptions): Promise<void> {
+export function waitReady(client: RedisClient, options: ReadyOptions): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   if (client.status === 'end') {
     return Promise.reject(new TqError(ErrorCodes.CLOSED, `${options.what}: the connection is closed`));
@@ -78,6 +107,7 @@ export function waitReady(client: Redis, options: ReadyOptions): Promise<void> {
       clearTimeout(timer);
       client.off('ready', onReady);
       client.off('error', onError);
+      client.off('node error', onError);
       options.signal?.removeEventListener('abort', onAbort);
     };
     const onReady = () => {
@@ -110,12 +140,14 @@ export function waitReady(client: Redis, options: ReadyOptions): Promise<void> {
     options.signal?.addEventListener('abort', onAbort, { once: true });
     client.on('ready', onReady);
     client.on('error', onError);
+    // A cluster reports a node's refusals (credentials, TLS) as 'node error'.
+    client.on('node error', onError);
     if (client.status === 'wait') client.connect().catch(() => {});
   });
 }
 
 /** Closes a connection: QUIT politely, or drop it at once with `force`. Never throws. */
-export async function closeConnection(client: Redis, force = false): Promise<void> {
+export async function closeConnection(client: RedisClient, force = false): Promise<void> {
   if (client.status === 'end') return;
   if (force || client.status !== 'ready') {
     client.disconnect();
@@ -137,7 +169,7 @@ export class ReadyGate {
   private pending: Promise<void> | undefined;
 
   constructor(
-    private readonly client: () => Redis,
+    private readonly client: () => RedisClient,
     private readonly timeoutMs: number,
     private readonly what: string,
   ) {}

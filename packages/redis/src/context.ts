@@ -1,11 +1,11 @@
 import type { ExchangeType, TqError } from '@tq/core';
-import type { Redis } from 'ioredis';
 import type { KeyLayout } from './keys.js';
 import type { ResolvedTransportOptions } from './options.js';
 import { FETCH_LUA } from './scripts/fetch.js';
 import { OWNED_ACK_LUA, RELEASE_MUTEX_LUA, RESTORE_LUA } from './scripts/restore.js';
 import { LuaScript } from './scripts/script.js';
 import type { RedisConnectionConfig } from './url.js';
+import type { RedisClient } from './connection.js';
 
 export const SCRIPTS = {
   fetch: new LuaScript(FETCH_LUA),
@@ -20,7 +20,7 @@ export interface TransportContext {
   readonly keys: KeyLayout;
   readonly config: RedisConnectionConfig;
   /** The shared command connection; throws TQ_CLOSED after close. */
-  command(): Redis;
+  command(): RedisClient;
   isClosed(): boolean;
   report(error: TqError): void;
   exchangeType(exchange: string): ExchangeType | undefined;

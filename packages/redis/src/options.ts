@@ -1,12 +1,21 @@
 import { ErrorCodes, TqError } from '@tq/core';
 import type { RedisOptions } from 'ioredis';
+import type { RedisClusterOption } from './cluster.js';
 import { KOMBU_PRIORITY_STEPS, KOMBU_SEP } from './keys.js';
 
 export interface RedisTransportOptions {
   /** @default 'redis://127.0.0.1:6379/0' */
   url?: string;
-  /** kombu's `global_keyprefix`: prepended verbatim to every key and fanout channel. @default '' */
+  /**
+   * kombu's `global_keyprefix`: prepended verbatim to every key and fanout channel. On a Redis Cluster it must
+   * contain a hash tag (`{name}`). @default '' (cluster: '{tq}:')
+   */
   keyPrefix?: string;
+  /**
+   * Redis Cluster mode (a `redis+cluster://` URL asks for it too): every key under one hash-tagged prefix, so one
+   * slot. Not kombu-compatible: Python Celery cannot share these queues (see README, "Redis Cluster").
+   */
+  cluster?: RedisClusterOption;
   /**
    * kombu's `visibility_timeout`: an unacked message whose lease is this old is put back by whoever sweeps first
    * (tq or a Python worker). Every worker on the broker must use the same value. @default 3_600_000 (1 hour)
@@ -46,7 +55,7 @@ export interface RedisTransportOptions {
   redis?: RedisOptions;
 }
 
-export type ResolvedTransportOptions = Required<Omit<RedisTransportOptions, 'masterName' | 'onError' | 'redis'>> &
+export type ResolvedTransportOptions = Required<Omit<RedisTransportOptions, 'masterName' | 'onError' | 'redis' | 'cluster'>> &
   Pick<RedisTransportOptions, 'masterName' | 'redis'> & { onError: (error: TqError) => void };
 
 export const DEFAULT_URL = 'redis://127.0.0.1:6379/0';

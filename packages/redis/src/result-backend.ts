@@ -14,9 +14,10 @@ import {
   TqError,
   type WaitOptions,
 } from '@tq/core';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import { REDIS_BACKEND_CAPABILITIES } from './capabilities.js';
-import { closeConnection, createConnection, ReadyGate } from './connection.js';
+import { closeConnection, createConnection, ReadyGate, type RedisClient } from './connection.js';
+import { clusterKeyPrefix, type RedisClusterOption, withClusterOption } from './cluster.js';
 import { closedError, toTqError } from './errors.js';
 import { DEFAULT_URL } from './options.js';
 import { pythonJson } from './python-json.js';
@@ -35,6 +36,11 @@ export interface RedisResultBackendOptions {
    * it already ends in one of `:_-.` (Celery ≥ 5.4 rule). @default ''
    */
   keyPrefix?: string;
+  /**
+   * Redis Cluster mode (a `redis+cluster://` URL asks for it too). The key prefix must then contain a hash tag
+   * (default '{tq}:'), so a group's chord keys and the keys one MGET reads share a slot. Not Celery-compatible.
+   */
+  cluster?: RedisClusterOption;
   /** Celery's `result_expires`; 0 keeps results forever. @default 86_400_000 (1 day) */
   defaultTtlMs?: number;
   /**
@@ -65,7 +71,7 @@ export class RedisResultBackend implements ResultBackend {
   private readonly serializer: Pick<Serializer, 'encode' | 'decode'>;
   private readonly ttlMs: number;
   private readonly connectTimeoutMs: number;
-  private client: Redis | undefined;
+  private client: RedisClient | undefined;
   private readonly subscriber: Subscriber;
   private readonly waiter: ResultWaiter;
   private readonly gate: ReadyGate;
@@ -75,8 +81,8 @@ export class RedisResultBackend implements ResultBackend {
 
   constructor(private readonly options: RedisResultBackendOptions = {}) {
     const parsed = parseRedisUrl(options.url ?? DEFAULT_URL, options.masterName ? { masterName: options.masterName } : {});
-    this.config = { ...parsed, options: { ...parsed.options, ...options.redis } };
-    const prefix = options.keyPrefix ?? '';
+    this.config = withClusterOption({ ...parsed, options: { ...parsed.options, ...options.redis } }, options.cluster);
+    const prefix = this.config.kind === 'cluster' ? clusterKeyPrefix(options.keyPrefix, 'the result backend') : (options.keyPrefix ?? '');
     this.prefix = prefix && !':_-.'.includes(prefix.at(-1) as string) ? `${prefix}_` : prefix;
     this.ttlMs = options.defaultTtlMs ?? 86_400_000;
     this.serializer = options.serializer ?? jsonSerializer;
@@ -204,7 +210,7 @@ export class RedisResultBackend implements ResultBackend {
     return { complete: true, parts };
   }
 
-  private command(): Redis {
+  private command(): RedisClient {
     if (this.closed) throw closedError('result backend');
     this.client ??= createConnection(this.config, 'command', { connectionName: 'tq:results' });
     return this.client;

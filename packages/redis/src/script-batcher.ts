@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { LuaScript } from './scripts/script.js';
+import type { RedisClient } from './connection.js';
 
 interface Call {
   keys: readonly string[];
@@ -22,7 +22,7 @@ export class ScriptBatcher {
 
   constructor(
     private readonly script: LuaScript,
-    private readonly client: () => Redis,
+    private readonly client: () => RedisClient,
   ) {}
 
   run(keys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown> {

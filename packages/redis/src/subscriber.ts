@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { closeConnection, createConnection } from './connection.js';
+import { closeConnection, createConnection, type RedisClient } from './connection.js';
 import type { RedisConnectionConfig } from './url.js';
 
 export type MessageHandler = (channel: string, payload: Buffer) => void;
@@ -10,7 +9,7 @@ export type MessageHandler = (channel: string, payload: Buffer) => void;
  * callers can catch up on what was published while the connection was down.
  */
 export class Subscriber {
-  private client: Redis | undefined;
+  private client: RedisClient | undefined;
   private readonly channels = new Map<string, Set<MessageHandler>>();
   private readonly patterns = new Map<string, Set<MessageHandler>>();
   private readonly pending = new Set<Promise<unknown>>();
@@ -48,7 +47,7 @@ export class Subscriber {
     if (this.client) await closeConnection(this.client, force);
   }
 
-  private connection(): Redis {
+  private connection(): RedisClient {
     if (!this.client) {
       const client = createConnection(this.config, 'subscriber', { connectionName: `tq:${this.name}` });
       client.on('messageBuffer', (channel: Buffer, payload: Buffer) => this.dispatch(this.channels, channel.toString(), channel.toString(), payload));

@@ -14,13 +14,13 @@ import {
   throwIfAborted,
   type TqError,
 } from '@tq/core';
-import type { Redis } from 'ioredis';
 import { AckBatcher } from './ack-batcher.js';
 import { bindingMember, topicPattern } from './bindings.js';
 import { redisTransportCapabilities } from './capabilities.js';
-import { closeConnection, createConnection, ReadyGate } from './connection.js';
+import { closeConnection, createConnection, ReadyGate, type RedisClient } from './connection.js';
 import { RedisConsumer, type ConsumerDeps } from './consumer.js';
 import type { TransportContext } from './context.js';
+import { clusterKeyPrefix, withClusterOption } from './cluster.js';
 import { closedError, toTqError } from './errors.js';
 import { FanoutSubscription } from './fanout.js';
 import { LeaseKeeper } from './held.js';
@@ -42,7 +42,7 @@ export class RedisTransport implements Transport, TransportContext {
   readonly options: ResolvedTransportOptions;
   readonly config: RedisConnectionConfig;
   readonly keys: KeyLayout;
-  private client: Redis | undefined;
+  private client: RedisClient | undefined;
   private readonly gate: ReadyGate;
   private closing: Promise<void> | undefined;
   private closed = false;
@@ -61,10 +61,12 @@ export class RedisTransport implements Transport, TransportContext {
   private readonly sweeps: SweepSchedule;
 
   constructor(options: RedisTransportOptions = {}) {
-    this.options = resolveTransportOptions(options);
+    const resolved = resolveTransportOptions(options);
+    const parsed = parseRedisUrl(resolved.url, resolved.masterName ? { masterName: resolved.masterName } : {});
+    this.config = withClusterOption({ ...parsed, options: { ...parsed.options, ...resolved.redis } }, options.cluster);
+    // On a cluster every key of a script or pipeline must share one slot: the prefix carries the hash tag.
+    this.options = this.config.kind === 'cluster' ? { ...resolved, keyPrefix: clusterKeyPrefix(options.keyPrefix, 'the transport') } : resolved;
     this.capabilities = redisTransportCapabilities(this.options.deadLetter);
-    const parsed = parseRedisUrl(this.options.url, this.options.masterName ? { masterName: this.options.masterName } : {});
-    this.config = { ...parsed, options: { ...parsed.options, ...this.options.redis } };
     this.keys = new KeyLayout({
       keyPrefix: this.options.keyPrefix,
       separator: this.options.separator,
@@ -82,7 +84,7 @@ export class RedisTransport implements Transport, TransportContext {
     this.gate = new ReadyGate(() => this.command(), this.options.connectTimeoutMs, 'connecting to Redis');
   }
 
-  command(): Redis {
+  command(): RedisClient {
     if (this.closed) throw closedError('transport');
     this.client ??= createConnection(this.config, 'command');
     return this.client;

@@ -1,11 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { ErrorCodes, TqError } from '@tq/core';
-import type { RedisOptions } from 'ioredis';
+import type { ClusterOptions, RedisOptions } from 'ioredis';
+
+export interface ClusterNode {
+  host: string;
+  port: number;
+}
 
 export interface RedisConnectionConfig {
-  kind: 'standalone' | 'sentinel' | 'socket';
-  /** Connection options for ioredis (no retry/queue settings; those depend on the connection's role). */
+  kind: 'standalone' | 'sentinel' | 'socket' | 'cluster';
+  /**
+   * Connection options for ioredis (no retry/queue settings; those depend on the connection's role). For a
+   * cluster: the options of each node's connection (credentials, TLS).
+   */
   options: RedisOptions;
+  /** A cluster's seed nodes (kind 'cluster'): any reachable one tells where the others are. */
+  nodes?: ClusterNode[];
+  /** Extra ioredis Cluster options (kind 'cluster'). */
+  clusterOptions?: ClusterOptions;
   db: number;
   /** The URL with its password masked, for messages. */
   safeUrl: string;
@@ -21,8 +33,9 @@ const URL_SHAPE = /^([a-z][a-z0-9+.-]*):\/\/(?:([^@/?#]*)@)?([^/?#]*)(\/[^?#]*)?
 /**
  * Celery's Redis URLs: `redis://[[user]:password@]host[:port][/db]`, `rediss://` (TLS; `?ssl_cert_reqs=CERT_NONE`,
  * `ssl_ca_certs`, `ssl_certfile`, `ssl_keyfile`), `redis+sentinel://[:password@]h1:26379,h2:26379/db?master_name=m`
- * (also Celery's `sentinel://h1:26379;sentinel://h2:26379`), `redis+socket:///path.sock?virtual_host=db` and
- * `unix:///path.sock?db=N`. Throws TQ_INVALID_URL for anything else.
+ * (also Celery's `sentinel://h1:26379;sentinel://h2:26379`), `redis+socket:///path.sock?virtual_host=db`,
+ * `unix:///path.sock?db=N`, and tq's own `redis+cluster://[:password@]h1:port,h2:port` (`rediss+cluster://` with
+ * TLS; a cluster has database 0 only). Throws TQ_INVALID_URL for anything else.
  */
 export function parseRedisUrl(url: string, extras: UrlExtras = {}): RedisConnectionConfig {
   if (typeof url !== 'string' || url.trim() === '') throw invalid(url, 'the URL is empty');
@@ -73,6 +86,16 @@ export function parseRedisUrl(url: string, extras: UrlExtras = {}): RedisConnect
       db,
       safeUrl,
     };
+  }
+  if (scheme === 'redis+cluster' || scheme === 'rediss+cluster') {
+    if (first.hosts === '') throw invalid(url, 'a cluster URL needs at least one node (host:port,host:port)');
+    const nodes = parseHosts(first.hosts, 6379, url);
+    if (db !== 0) throw invalid(url, `a Redis Cluster has database 0 only, got ${db}`);
+    const tls = scheme === 'rediss+cluster' ? tlsOptions(query, url) : undefined;
+    if (scheme === 'redis+cluster' && [...query.keys()].some((key) => key.startsWith('ssl_'))) {
+      throw invalid(url, 'ssl_* parameters need the rediss+cluster:// scheme');
+    }
+    return { kind: 'cluster', options: { ...credentials, ...(tls ? { tls } : {}) }, nodes, db, safeUrl };
   }
   if (scheme === 'redis+socket' || scheme === 'unix') {
     const path = decodeURIComponent(first.path);

@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { closeConnection, createConnection } from './connection.js';
+import { closeConnection, createConnection, type RedisClient } from './connection.js';
 import type { RedisConnectionConfig } from './url.js';
 
 type Waker = () => void;
@@ -17,7 +16,7 @@ const IDLE_CLOSE_MS = 60_000;
  * reopened (a half-open TCP connection would otherwise block forever).
  */
 class KeyWatcher {
-  private client: Redis | undefined;
+  private client: RedisClient | undefined;
   private readonly wakers = new Set<Waker>();
   private armed = false;
   private closed = false;
@@ -51,7 +50,7 @@ class KeyWatcher {
     if (this.client) await closeConnection(this.client, true);
   }
 
-  private connection(): Redis {
+  private connection(): RedisClient {
     if (!this.client) {
       this.client = createConnection(this.config, 'blocking');
       this.client.connect().catch(() => {});

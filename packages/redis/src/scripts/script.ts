@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from '../connection.js';
 
 /**
  * A Lua script run with EVALSHA, falling back to EVAL when the server does not know it (after a restart or
@@ -12,7 +13,7 @@ export class LuaScript {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  async run(client: Redis, keys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown> {
+  async run(client: RedisClient, keys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown> {
     try {
       return await client.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (error) {
@@ -22,7 +23,7 @@ export class LuaScript {
   }
 
   /** Same, with bulk replies as Buffers (the bytes exactly as stored). */
-  async runBuffer(client: Redis, keys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown> {
+  async runBuffer(client: RedisClient, keys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown> {
     try {
       return await client.callBuffer('evalsha', [this.sha, keys.length, ...keys, ...args]);
     } catch (error) {
@@ -36,7 +37,7 @@ export class LuaScript {
     pipeline.evalsha(this.sha, keys.length, ...keys, ...args);
   }
 
-  async ensureLoaded(client: Redis): Promise<void> {
+  async ensureLoaded(client: RedisClient): Promise<void> {
     const [known] = (await client.script('EXISTS', this.sha)) as number[];
     if (!known) await client.script('LOAD', this.source);
   }
