@@ -4,6 +4,7 @@ import { CLUSTER_NODES, CLUSTER_URL, clusterKeys, clusterUp, dropClusterPrefix, 
 import { message, take, text, waitUntil } from './helpers.js';
 
 const prefixes: string[] = [];
+const success = (taskId: string, result: unknown) => ({ status: 'SUCCESS', result, traceback: null, children: [], date_done: null, task_id: taskId });
 function prefix(label: string): string {
   const made = uniqueClusterPrefix(label);
   prefixes.push(made);
@@ -22,10 +23,9 @@ async function owners(key: string): Promise<{ owner: number; other: number }> {
   const node = rawNode(CLUSTER_NODES[0]!.port);
   try {
     const slot = Number(await node.cluster('KEYSLOT', key));
-    const ranges = (await node.cluster('SLOTS')) as [number, number, [string, number]][];
-    const range = ranges.find(([from, to]) => slot >= from && slot <= to);
-    if (!range) throw new Error(`no node serves slot ${slot}`);
-    const owner = range[2][1];
+    const range = (await node.cluster('SLOTS')).find(([from, to]) => slot >= from && slot <= to);
+    const owner = range?.[2]?.[1];
+    if (owner === undefined) throw new Error(`no node serves slot ${slot}`);
     const other = CLUSTER_NODES.map((node) => node.port).find((port) => port !== owner)!;
     return { owner, other };
   } finally {
@@ -47,7 +47,7 @@ describe.skipIf(!clusterUp)('Redis Cluster', () => {
       await transport.publish(message('routed'), { exchange: 'fan', routingKey: '' });
       const controller = new AbortController();
       const [held] = await take(transport.consume(['a', 'b'], { prefetch: 1, signal: controller.signal })[Symbol.asyncIterator](), 1);
-      await backend.store('t1', { status: 'SUCCESS', result: 1 });
+      await backend.store('t1', success('t1', 1));
       await backend.saveGroup('g1', { group_id: 'g1', result: [], date_done: null });
       await backend.setChordSize('c1', 2);
       await backend.chordPartCompleted('c1', { taskId: 't1', state: 'SUCCESS', result: 1, index: 0 });
@@ -93,7 +93,7 @@ describe.skipIf(!clusterUp)('Redis Cluster', () => {
       const received = await take(deliveries, 2);
       expect(received.map(text)).toEqual(['hello', 'soon']);
       const result = waiting.waitFor('task-1', { timeoutMs: 10_000 });
-      await storing.store('task-1', { status: 'SUCCESS', result: 'done' });
+      await storing.store('task-1', success('task-1', 'done'));
       await expect(result).resolves.toMatchObject({ status: 'SUCCESS', result: 'done' });
       for (const delivery of received) await delivery.ack();
       controller.abort();
