@@ -116,8 +116,10 @@ export class Chord<In extends unknown[] = any[], Out = unknown, R extends Result
     } else {
       header.options.task_id = groupId;
       header.tasks = unrollGroup(header.tasks);
-      for (const [groupIndex, task] of header.tasks.entries()) task.freeze({ groupId, chord: bodyDict, rootId, groupIndex });
-      await app.requireBackend().setChordSize(groupId, size, { ttlMs: app.resultExpiresMs, signal: controls.signal });
+      const frozen = header.tasks.map((task, groupIndex) => task.freeze({ groupId, chord: bodyDict, rootId, groupIndex }));
+      // The frozen header goes along for backends that save it (Celery's cache backend does in apply_chord).
+      const saved = { group_id: groupId, result: new GroupResult(groupId, frozen, app).asTuple() };
+      await app.requireBackend().setChordSize(groupId, size, { ttlMs: app.resultExpiresMs, signal: controls.signal, header: saved });
       headerResult = await header.publish(headerArgs, kwargs, { ...headerOptions, task_id: groupId }, controls);
     }
     headerResult.chordBody = bodyDict;

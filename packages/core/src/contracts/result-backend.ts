@@ -105,8 +105,11 @@ export interface ResultBackend extends AsyncDisposable {
   getGroup(groupId: string, options?: SignalOptions): Promise<GroupMeta | undefined>;
   forgetGroup(groupId: string, options?: SignalOptions): Promise<void>;
 
-  /** Records the number of parts before the header is published (Redis `.s`). */
-  setChordSize(groupId: string, size: number, options?: StoreOptions): Promise<void>;
+  /**
+   * Records the number of parts before the header is published (Redis `.s`). `header` is the frozen header group;
+   * a backend whose Celery counterpart saves it when a chord is applied (the cache backend) saves it too.
+   */
+  setChordSize(groupId: string, size: number, options?: StoreOptions & { header?: GroupMeta }): Promise<void>;
   /**
    * Atomically records a finished part and tells whether the chord is now complete. Exactly one caller per chord
    * sees `complete: true` (with every part, ordered by index), even with many workers racing; afterwards the
