@@ -25,6 +25,7 @@ import { MemcachedConnection } from './memcached-connection.js';
 import { closedError } from './memcached-errors.js';
 import { type MemcachedBackendOptions, type ResolvedMemcachedOptions, resolveOptions } from './options.js';
 import { storeResult } from './store-result.js';
+import { sleep } from './sleep.js';
 import { redact } from './url.js';
 import { ValueCodec } from './value-codec.js';
 
@@ -159,9 +160,19 @@ export class MemcachedResultBackend implements ResultBackend {
     await this.#connection.delete(this.#keys.group(groupId), options.signal);
   }
 
-  async setChordSize(groupId: string, size: number, options: StoreOptions = {}): Promise<void> {
+  /**
+   * Opens a chord. With `header` (the frozen header group, which tq's chord passes), the group is saved first as
+   * Celery's cache backend saves it when it applies a chord: a Celery worker running a header task restores it to
+   * know the chord's size and to join the results, and fails the chord without it.
+   */
+  async setChordSize(
+    groupId: string,
+    size: number,
+    options: StoreOptions & { header?: GroupMeta } = {},
+  ): Promise<void> {
     this.#check('setChordSize', options.signal);
     requireChordSize(size);
+    if (options.header !== undefined) await this.saveGroup(groupId, options.header, options);
     await setChordSize(this.#chordContext(), groupId, size, this.#exptime(options.ttlMs), options.signal);
   }
 
@@ -177,6 +188,11 @@ export class MemcachedResultBackend implements ResultBackend {
     }
     return chordPartCompleted(
       this.#chordContext(),
+      {
+        joinTimeoutMs: this.options.chordJoinTimeoutMs,
+        pollMinMs: this.options.pollMinMs,
+        pollMaxMs: this.options.pollMaxMs,
+      },
       groupId,
       part,
       options.size,
@@ -219,24 +235,6 @@ function requireChordSize(size: unknown): void {
       { details: { size } },
     );
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(
-      () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      Math.max(0, ms),
-    );
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** The factory the `tq` command calls for `memcached://` and `cache+memcached://` URLs. */

@@ -25,6 +25,12 @@ export interface MemcachedBackendOptions {
   /** First and longest wait between polls in waitFor (it backs off from the first to the longest). @default 25 / 500 */
   pollMinMs?: number;
   pollMaxMs?: number;
+  /**
+   * How long the worker chosen to complete a chord waits for header results that are not there yet (only after a
+   * part was counted twice), before failing the chord with a ChordError; Celery's `result_chord_join_timeout`.
+   * @default 3000
+   */
+  chordJoinTimeoutMs?: number;
   /** Deadline of each memcached request. @default 2000 */
   timeoutMs?: number;
   /** Attempts per request when the connection fails. @default 2 */
@@ -46,6 +52,7 @@ export interface ResolvedMemcachedOptions {
   serializer: Serializer;
   pollMinMs: number;
   pollMaxMs: number;
+  chordJoinTimeoutMs: number;
   timeoutMs: number;
   retries: number;
   keyDistribution: 'python-memcached' | 'memjs';
@@ -67,11 +74,19 @@ export function resolveOptions(
     serializer: options.serializer ?? jsonSerializer,
     pollMinMs: options.pollMinMs ?? 25,
     pollMaxMs: options.pollMaxMs ?? 500,
+    chordJoinTimeoutMs: options.chordJoinTimeoutMs ?? 3000,
     timeoutMs: options.timeoutMs ?? 2000,
     retries: options.retries ?? 2,
     keyDistribution: options.keyDistribution ?? 'python-memcached',
   };
-  for (const name of ['maxValueBytes', 'pollMinMs', 'pollMaxMs', 'timeoutMs', 'retries'] as const) {
+  for (const name of [
+    'maxValueBytes',
+    'pollMinMs',
+    'pollMaxMs',
+    'chordJoinTimeoutMs',
+    'timeoutMs',
+    'retries',
+  ] as const) {
     const value = resolved[name];
     if (!Number.isFinite(value) || value <= 0) {
       throw new TqError(ErrorCodes.INVALID_CONFIG, `memcached: ${name} must be a positive number`, {
