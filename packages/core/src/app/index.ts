@@ -5,6 +5,7 @@ export * from './async-result.js';
 export type * from './task.js';
 export { currentTask, type TaskContext } from './task-context.js';
 export * from './task-options.js';
+export { sharedAbortController } from './shared-abort-controller.js';
 export { sleep } from './sleep.js';
 export { testMode, TestHarness, type TestModeOptions } from './test-mode.js';
 export type { SendManyOptions, TaskCall } from './send-many.js';

@@ -4,6 +4,7 @@ import { ErrorCodes, TqError } from '../errors/tq-error.js';
 import { WorkerLostError } from '../errors/task-errors.js';
 import type { App } from '../app/app.js';
 import { executeTask } from './execute-task.js';
+import { sharedAbortController } from '../app/shared-abort-controller.js';
 
 /**
  * Runs up to `concurrency` task bodies at once on the event loop: Celery's eventlet/gevent analogue, right for
@@ -19,7 +20,7 @@ export class AsyncPool implements Pool {
   private readonly waiting: Array<(admitted: boolean) => void> = [];
   private readonly inFlight = new Set<Promise<PoolOutcome>>();
   private readonly coldStops = new Set<() => void>();
-  private readonly abortAll = new AbortController();
+  private readonly abortAll = sharedAbortController();
   private closed = false;
 
   constructor(

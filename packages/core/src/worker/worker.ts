@@ -11,6 +11,7 @@ import { failureMeta } from './result-meta.js';
 import { consoleLogger } from './logger.js';
 import type { WorkerRuntime } from './runtime.js';
 import type { WorkerOptions } from './worker-options.js';
+import { sharedAbortController } from '../app/shared-abort-controller.js';
 
 type WorkerState = 'new' | 'running' | 'stopping' | 'stopped';
 
@@ -24,8 +25,8 @@ export class Worker implements AsyncDisposable {
   readonly concurrency: number;
   readonly prefetch: number;
   private state: WorkerState = 'new';
-  private readonly consumeController = new AbortController();
-  private readonly holdController = new AbortController();
+  private readonly consumeController = sharedAbortController();
+  private readonly holdController = sharedAbortController();
   private cold = false;
   private readonly inFlight = new Set<Promise<void>>();
   private consuming: Promise<void> | undefined;

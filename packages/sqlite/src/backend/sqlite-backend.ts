@@ -15,6 +15,7 @@ import {
   ErrorCodes,
   READY_STATES,
   States,
+  sharedAbortController,
   throwIfAborted,
   TqError,
 } from '@tq/core';
@@ -34,7 +35,7 @@ import { chordPartCompleted, setChordSize } from './chords.js';
 export class SqliteResultBackend implements ResultBackend {
   readonly capabilities: Readonly<ResultBackendCapabilities>;
   readonly options: ResolvedBackendOptions;
-  readonly #closing = new AbortController();
+  readonly #closing = sharedAbortController();
   #connection: SqliteConnection | undefined;
   #closed = false;
 

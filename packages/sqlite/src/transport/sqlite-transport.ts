@@ -12,7 +12,7 @@ import type {
   TransportCapabilities,
   TransportMessage,
 } from '@tq/core';
-import { defineTransportCapabilities, ErrorCodes, throwIfAborted, TqError } from '@tq/core';
+import { defineTransportCapabilities, ErrorCodes, sharedAbortController, throwIfAborted, TqError } from '@tq/core';
 import { acquireConnection, type SqliteConnection } from '../connection.js';
 import { closedError, guarded } from '../errors.js';
 import { queueTopic } from '../notifier.js';
@@ -29,7 +29,7 @@ import { type PreparedPublish, preparePublish, writePublish } from './publish.js
 export class SqliteTransport implements Transport {
   readonly capabilities: Readonly<TransportCapabilities>;
   readonly options: ResolvedTransportOptions;
-  readonly #closing = new AbortController();
+  readonly #closing = sharedAbortController();
   readonly #consumers = new Set<QueueConsumer>();
   /** What consumers need from the transport, kept off its public surface. */
   readonly #host: ConsumerHost;
