@@ -22,7 +22,7 @@ ${RESULT_HELP}
 ${PURGE_HELP}
 
 Common options: -A MODULE (JS or TS, exporting \`app\`), --broker URL, --result-backend URL, -l debug|info|warn|error.
-URLs: sqlite:///abs/path.db (default sqlite://./tq.db), redis://, rediss://, amqp://, amqps://, sqs://, memcached://, rpc://.
+URLs: sqlite:///abs/path.db (default sqlite://./tq.db), redis://, rediss://, redis+sentinel://, redis+cluster://, amqp://, amqps://, sqs://, memcached://, rpc://.
 Environment: TQ_BROKER_URL, TQ_RESULT_BACKEND.`;
 
 /** Runs the command line; returns the exit code. Typed errors print as one line: `tq: CODE message`. */

@@ -24,6 +24,8 @@ const KNOWN_PACKAGES: Record<string, string> = {
   redis: '@tq/redis',
   rediss: '@tq/redis',
   'redis+sentinel': '@tq/redis',
+  'redis+cluster': '@tq/redis',
+  'rediss+cluster': '@tq/redis',
   amqp: '@tq/amqp',
   amqps: '@tq/amqp',
   rpc: '@tq/amqp',
