@@ -5,8 +5,8 @@ export const BATCH = 1000;
 
 /**
  * N messages through `transport.publishBatch`, BATCH per call: each message is what `add.delay(i, i)` sends
- * (protocol v2, JSON), encoded inside the timed region. There is no app-level batch API yet, so this is the
- * transport's batch path under the same message.
+ * (protocol v2, JSON), encoded inside the timed region: the transport's batch path under the same message, without
+ * the app's per-call planning that `delayMany` adds.
  */
 export async function publishInBatches(app: App, queue: string, n: number): Promise<void> {
   const serializer = app.serializers.require('json');

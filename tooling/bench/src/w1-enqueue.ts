@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { App, Task } from '@tq/core';
 import { createBenchApp } from './bench-app.js';
 import { type RunContext, scaled } from './context.js';
-import { BATCH, waitForSize } from './enqueue.js';
+import { BATCH, publishInBatches, waitForSize } from './enqueue.js';
 import { log } from './record.js';
 import { median, round1 } from './stats.js';
 import { appSpec, QUEUES, type Target } from './targets.js';
@@ -24,6 +24,8 @@ const VARIANTS: Record<string, (add: Add, app: App, n: number) => Promise<void>>
       await Promise.all(sent);
     }
   },
+  /** `transport.publishBatch` with BATCH messages encoded as delay() encodes them: the transport's floor. */
+  [`publishBatch-${BATCH}`]: async (_add, app, n) => publishInBatches(app, QUEUES.w1, n),
   /** `add.delayMany(argsLists)`, BATCH per call: the app's batch send (as BullMQ's addBulk-1000). */
   [`delayMany-${BATCH}`]: async (add, _app, n) => {
     for (let start = 0; start < n; start += BATCH) {
