@@ -138,20 +138,23 @@ export class App implements AsyncDisposable {
 
   /** Build and publish one task message. Used by sendTask, retries and canvas. */
   async publishTask(taskId: string, name: string, args: unknown[], kwargs: Record<string, unknown>, options: ApplyOptions): Promise<void> {
-    const plan = await this.planTask(taskId, name, args, kwargs, options);
-    await publishPlan(this.transport, plan, options);
+    await this.ensureReplyQueue(options.signal);
+    await publishPlan(this.transport, this.planTask(taskId, name, args, kwargs, options), options);
+  }
+
+  /** A reply-queue backend (rpc://) must have its queue before any task can finish, or the result would be lost. */
+  async ensureReplyQueue(signal?: AbortSignal): Promise<void> {
+    const backend = this.backend;
+    if (backend?.replyTo !== undefined) await backend.connect(signal ? { signal } : undefined);
   }
 
   /** Where and how one task message goes: routing, serializer, compression, parent ids, reply queue. */
-  async planTask(taskId: string, name: string, args: unknown[], kwargs: Record<string, unknown>, options: ApplyOptions): Promise<PublishPlan> {
+  planTask(taskId: string, name: string, args: unknown[], kwargs: Record<string, unknown>, options: ApplyOptions): PublishPlan {
     const taskOptions = this.tasks.get(name)?.options ?? this.config.taskDefaults ?? {};
     const serializerName = options.serializer ?? taskOptions.serializer ?? this.config.taskSerializer ?? 'json';
     const compressionName = options.compression ?? taskOptions.compression ?? this.config.compression;
-    const transport = this.transport;
     const running = maybeCurrentTask();
-    // A reply-queue backend must have its queue before the task can finish, or the result would be lost.
     const backend = this.backend;
-    if (backend?.replyTo !== undefined) await backend.connect(options.signal ? { signal: options.signal } : undefined);
     return planMessage({
       taskId,
       taskName: name,
@@ -166,7 +169,7 @@ export class App implements AsyncDisposable {
       parent: running ? { id: running.request.id, rootId: running.request.rootId } : undefined,
       serializer: this.serializers.require(serializerName),
       compressor: compressionName ? this.compressors.require(compressionName) : undefined,
-      canDelay: transport.capabilities.delayedDelivery,
+      canDelay: this.transport.capabilities.delayedDelivery,
     });
   }
 

@@ -30,6 +30,7 @@ export async function sendMany(app: App, calls: Iterable<TaskCall>, options: Sen
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new TqError(ErrorCodes.INVALID_CONFIG, `sendTasks: batchSize must be a positive integer, not ${String(batchSize)}`);
   }
+  await app.ensureReplyQueue(options.signal);
   const results: AsyncResult[] = [];
   let batch: PublishPlan[] = [];
   const flush = async () => {
@@ -43,7 +44,7 @@ export async function sendMany(app: App, calls: Iterable<TaskCall>, options: Sen
     }
     const callOptions: ApplyOptions = { ...call.options, signal: options.signal };
     const taskId = callOptions.taskId ?? newTaskId();
-    batch.push(await app.planTask(taskId, call.name, call.args ?? [], call.kwargs ?? {}, callOptions));
+    batch.push(app.planTask(taskId, call.name, call.args ?? [], call.kwargs ?? {}, callOptions));
     const ignored = callOptions.ignoreResult ?? app.tasks.get(call.name)?.options.ignoreResult ?? false;
     results.push(new AsyncResult(taskId, () => app.requireBackend(), ignored));
     if (batch.length >= batchSize) await flush();
