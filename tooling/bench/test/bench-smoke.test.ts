@@ -25,7 +25,7 @@ describe('pnpm bench --quick --only sqlite', () => {
       expect(record.errors).toBeUndefined();
     }
     const workloads = records.map((record) => `${record.workload} ${record.variant}`);
-    expect(workloads).toEqual(expect.arrayContaining(['W1 delay-loop', 'W1 publishBatch-1000', 'W2 async-c100-pf400', 'W3 async-c32-get-sqlite']));
+    expect(workloads).toEqual(expect.arrayContaining(['W1 delay-loop', 'W1 publishBatch-1000', 'W1 delayMany-1000', 'W2 async-c100-pf400', 'W3 async-c32-get-sqlite']));
     const drain = records.find((record) => record.workload === 'W2' && record.results === null)!;
     expect(drain.n).toBe(300);
     expect(drain.peak_rss_mb).toBeGreaterThan(0);
