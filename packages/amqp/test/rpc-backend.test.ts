@@ -1,4 +1,4 @@
-import { ErrorCodes, type ResultMeta, TqError } from '@tq/core';
+import { createApp, createWorker, ErrorCodes, type ResultMeta, TqError } from '@tq/core';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createRpcResultBackend, type RpcResultBackend } from '../src/index.js';
 import { AMQP_URL, Fixture, rabbitUp, uniqueName } from './helpers.js';
@@ -64,6 +64,27 @@ describe.skipIf(!rabbitUp)('rpc:// result backend (RabbitMQ)', () => {
     expect(await client.waitFor('early', { timeoutMs: 5000 })).toMatchObject({ status: 'SUCCESS', result: 'first' });
     await client.forget('early');
     expect(await client.get('early')).toBeUndefined();
+  });
+
+  test('tasks sent with delayMany reply over rpc:// to the client that sent them', async () => {
+    const queue = fx.queue('many');
+    const workerTransport = fx.transport();
+    const workerApp = createApp({ name: 'many-worker', broker: workerTransport, backend: backend({ transport: workerTransport }), defaultQueue: queue });
+    workerApp.task('t.add', (x: number, y: number) => x + y);
+    const worker = createWorker({ app: workerApp, queues: [queue], concurrency: 4 });
+    await worker.start();
+    try {
+      const client = createApp({ name: 'many-client', broker: fx.transport(), backend: backend({ url: AMQP_URL }), defaultQueue: queue });
+      const add = client.task('t.add', (x: number, y: number) => x + y);
+      const results = await add.delayMany([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]);
+      expect(await Promise.all(results.map((result) => result.get({ timeout: 15 })))).toEqual([3, 7, 11]);
+    } finally {
+      await worker.close();
+    }
   });
 
   test('the reply queue is declared as Celery declares it (non-durable, auto-delete, x-expires)', async () => {
