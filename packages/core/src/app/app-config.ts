@@ -8,6 +8,24 @@ export type RouteTarget = Pick<ApplyOptions, 'queue' | 'routingKey' | 'exchange'
 /** Celery's task_routes: exact names or globs (`emails.*`) to a route, or a function. */
 export type TaskRoutes = Record<string, RouteTarget> | ((taskName: string) => RouteTarget | undefined);
 
+/**
+ * When a periodic task runs (Celery's beat_schedule `schedule`), as plain data that `tq beat` reads: seconds, every
+ * N seconds, or a cron expression (5 fields, or 6 with seconds first) in a timezone (IANA name; default UTC).
+ * `domAndDow` makes day-of-month and day-of-week both have to match, as Celery's crontab does; standard cron (the
+ * default) runs when either matches. `every()` and `crontab()` from @tq/beat build these values.
+ */
+export type BeatSchedule = number | { every: number } | { cron: string; timezone?: string; domAndDow?: boolean };
+
+/** One entry of Celery's beat_schedule: send `task` with `args`/`kwargs` and apply `options` on every run. */
+export interface BeatEntry {
+  task: string;
+  schedule: BeatSchedule;
+  args?: unknown[];
+  kwargs?: Record<string, unknown>;
+  /** queue, priority, expires (seconds from the send), ... as for `applyAsync`. */
+  options?: ApplyOptions;
+}
+
 export interface AppConfig {
   /** Shown in logs and used in `origin`. */
   name?: string;
@@ -38,6 +56,8 @@ export interface AppConfig {
   /** Options passed to adapters built from URLs. */
   brokerOptions?: Record<string, unknown>;
   backendOptions?: Record<string, unknown>;
+  /** Periodic tasks sent by `tq beat` (Celery's beat_schedule), by entry name. */
+  beatSchedule?: Record<string, BeatEntry>;
 }
 
 export const DEFAULT_QUEUE = 'celery';
