@@ -44,6 +44,7 @@ export class Beat implements AsyncDisposable {
   private lock: { release(): void } | undefined;
   private loop: Promise<void> | undefined;
   private closed: Promise<void> | undefined;
+  private lastTick: Promise<unknown> = Promise.resolve();
 
   /** Validates every entry now: a bad schedule or option is a TQ_INVALID_CONFIG naming the entry. */
   constructor(options: BeatOptions) {
@@ -82,8 +83,15 @@ export class Beat implements AsyncDisposable {
    * Sends every entry that is due now, saves the state and returns the milliseconds until the next entry is due.
    * `start()` calls it in a loop; call it yourself (with an injected clock) to drive a beat step by step.
    */
-  async tick(): Promise<number> {
-    if (!this.lock) throw new TqError(ErrorCodes.INVALID_CONFIG, 'beat.tick() needs start() first');
+  tick(): Promise<number> {
+    if (!this.lock) return Promise.reject(new TqError(ErrorCodes.INVALID_CONFIG, 'beat.tick() needs start() first'));
+    // One tick at a time: two overlapping ticks would both see an entry due and send it twice.
+    const next = this.lastTick.then(() => this.sendDue());
+    this.lastTick = next.catch(() => undefined);
+    return next;
+  }
+
+  private async sendDue(): Promise<number> {
     const now = this.now();
     let changed = false;
     for (const entry of this.entries) {
@@ -115,6 +123,7 @@ export class Beat implements AsyncDisposable {
     this.closed ??= (async () => {
       this.stopping.abort(new TqError(ErrorCodes.CLOSED, 'beat closed'));
       await this.loop;
+      await this.lastTick;
       if (this.lock) {
         try {
           writeState(this.stateFile, this.state);
