@@ -1,4 +1,5 @@
 import { TqError } from '@tq/core';
+import { BEAT_HELP, beatCommand } from './commands/beat.js';
 import { CALL_HELP, callCommand } from './commands/call.js';
 import { PURGE_HELP, purgeCommand } from './commands/purge.js';
 import { RESULT_HELP, resultCommand } from './commands/result.js';
@@ -9,6 +10,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   call: callCommand,
   result: resultCommand,
   purge: purgeCommand,
+  beat: beatCommand,
 };
 
 export const USAGE = `tq — a Celery-compatible task queue for Node.js
@@ -20,6 +22,8 @@ ${CALL_HELP}
 ${RESULT_HELP}
 
 ${PURGE_HELP}
+
+${BEAT_HELP}
 
 Common options: -A MODULE (JS or TS, exporting \`app\`), --broker URL, --result-backend URL, -l debug|info|warn|error.
 URLs: sqlite:///abs/path.db (default sqlite://./tq.db), redis://, rediss://, redis+sentinel://, redis+cluster://, amqp://, amqps://, sqs://, memcached://, rpc://.
