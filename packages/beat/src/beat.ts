@@ -84,6 +84,7 @@ export class Beat implements AsyncDisposable {
    * `start()` calls it in a loop; call it yourself (with an injected clock) to drive a beat step by step.
    */
   tick(): Promise<number> {
+    if (this.closed) return Promise.reject(new TqError(ErrorCodes.CLOSED, 'this beat is closed'));
     if (!this.lock) return Promise.reject(new TqError(ErrorCodes.INVALID_CONFIG, 'beat.tick() needs start() first'));
     // One tick at a time: two overlapping ticks would both see an entry due and send it twice.
     const next = this.lastTick.then(() => this.sendDue());
