@@ -54,6 +54,8 @@ export class RedisConsumer implements AsyncIterableIterator<Delivery>, DeliveryO
   private lastFetchCount = 0;
   private rotation = 0;
   private chain: Promise<unknown> = Promise.resolve();
+  /** next() calls not yet answered (they answer in order, one after the other, through `chain`). */
+  private pendingNexts = 0;
   private started = false;
   private unwatchDelayed: (() => Promise<void>) | undefined;
 
@@ -72,9 +74,30 @@ export class RedisConsumer implements AsyncIterableIterator<Delivery>, DeliveryO
   }
 
   next(): Promise<IteratorResult<Delivery>> {
+    // With no next() pending and a message buffered, hand it out at once: no chained promises per delivery.
+    if (this.pendingNexts === 0) {
+      const value = this.takeBuffered();
+      if (value) return Promise.resolve({ done: false, value });
+    }
+    this.pendingNexts++;
     const result = this.chain.then(() => this.nextInner());
-    this.chain = result.catch(() => {});
+    this.chain = result.then(this.nextDone, this.nextDone);
     return result;
+  }
+
+  private readonly nextDone = (): void => {
+    this.pendingNexts--;
+  };
+
+  /** The next buffered message as a delivery, if the iteration runs and the prefetch window has room. */
+  private takeBuffered(): Delivery | undefined {
+    if (!this.started || this.stopController.signal.aborted || this.deps.ctx.isClosed()) return undefined;
+    const next = this.outstanding < this.prefetch ? this.buffer.shift() : undefined;
+    if (!next) return undefined;
+    this.outstanding++;
+    this.refillInBackground();
+    const leaseMs = this.deps.ctx.options.visibilityTimeoutMs;
+    return new RedisDelivery(this, next.held, next.message, next.held.queue, next.redelivered, leaseMs);
   }
 
   async return(): Promise<IteratorResult<Delivery>> {
@@ -125,13 +148,8 @@ export class RedisConsumer implements AsyncIterableIterator<Delivery>, DeliveryO
         await this.stop();
         return DONE;
       }
-      const next = this.outstanding < this.prefetch ? this.buffer.shift() : undefined;
-      if (next) {
-        this.outstanding++;
-        this.refillInBackground();
-        const leaseMs = this.deps.ctx.options.visibilityTimeoutMs;
-        return { done: false, value: new RedisDelivery(this, next.held, next.message, next.held.queue, next.redelivered, leaseMs) };
-      }
+      const value = this.takeBuffered();
+      if (value) return { done: false, value };
       if (this.outstanding >= this.prefetch) {
         await this.waitForSettle();
         continue;

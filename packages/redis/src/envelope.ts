@@ -91,8 +91,9 @@ export function decodeEnvelope(text: string, queue: string): DecodedEnvelope {
   const redelivered = info.redelivered === true || headers.redelivered === true || parsed.redelivered === true;
   const priority = fromWirePriority(props.priority);
   const properties: MessageProperties = {};
-  for (const [key, value] of Object.entries(props)) {
-    if (!ENVELOPE_ONLY_PROPERTIES.has(key)) properties[key] = value;
+  // for-in over a parsed object (own keys only): no entries array per message.
+  for (const key in props) {
+    if (!ENVELOPE_ONLY_PROPERTIES.has(key)) properties[key] = props[key];
   }
   properties.delivery_tag = tag;
   if (typeof props.correlation_id === 'string') properties.correlationId = props.correlation_id;
@@ -100,12 +101,13 @@ export function decodeEnvelope(text: string, queue: string): DecodedEnvelope {
   if (props.delivery_mode === 1 || props.delivery_mode === 2) properties.deliveryMode = props.delivery_mode;
   if (priority !== undefined) properties.priority = priority;
   if (typeof props.expiration === 'string') properties.expiration = props.expiration;
-  properties.deliveryInfo = {
+  const deliveryInfo: NonNullable<MessageProperties['deliveryInfo']> = {
     exchange: typeof info.exchange === 'string' ? info.exchange : '',
     routingKey: typeof info.routing_key === 'string' ? info.routing_key : queue,
     redelivered,
-    ...(priority === undefined ? {} : { priority }),
   };
+  if (priority !== undefined) deliveryInfo.priority = priority;
+  properties.deliveryInfo = deliveryInfo;
   const message: TransportMessage = {
     body,
     contentType: typeof parsed['content-type'] === 'string' ? parsed['content-type'] : '',

@@ -20,14 +20,20 @@ export function deadList(ctx: TransportContext, queue: string): string {
  * acks it when dead-lettering is off, kombu's behaviour). Past its lease the message may have been restored and
  * fetched again under the same tag: then the unacked record is only touched if it is still this fetch's own.
  */
-export async function settleOnBroker(
+export function settleOnBroker(
   ctx: TransportContext,
   acks: AckBatcher,
   restorer: Restorer,
   held: HeldMessage,
   outcome: Outcome,
 ): Promise<void> {
-  if (ctx.isClosed()) throw closedError(outcome === 'ack' ? 'ack' : 'reject');
+  if (ctx.isClosed()) return Promise.reject(closedError(outcome === 'ack' ? 'ack' : 'reject'));
+  // The common case (an ack within the lease) returns the batcher's promise as is: no async wrapper per task.
+  if (outcome === 'ack' && Date.now() <= held.leaseUntil) return acks.ack(held.tag);
+  return settleSlowly(ctx, acks, restorer, held, outcome);
+}
+
+async function settleSlowly(ctx: TransportContext, acks: AckBatcher, restorer: Restorer, held: HeldMessage, outcome: Outcome): Promise<void> {
   const expected = Date.now() > held.leaseUntil ? ownership(held.raw) : '';
   if (outcome === 'ack' || (outcome === 'dead' && !ctx.options.deadLetter)) {
     if (!expected) return acks.ack(held.tag);

@@ -18,8 +18,8 @@ export class AsyncPool implements Pool {
   readonly terminates = false;
   private running = 0;
   private readonly waiting: Array<(admitted: boolean) => void> = [];
-  private readonly inFlight = new Set<Promise<PoolOutcome>>();
-  private readonly coldStops = new Set<() => void>();
+  /** Each running job's outcome, by the function that settles it early on a cold close (with its start time). */
+  private readonly inFlight = new Map<(outcome: PoolOutcome) => void, { outcome: Promise<PoolOutcome>; started: number }>();
   private readonly abortAll = sharedAbortController();
   private closed = false;
 
@@ -43,21 +43,23 @@ export class AsyncPool implements Pool {
     }
     this.running++;
     // No listener per job on a shared signal (that costs O(running) per add): a cold close ends each job through
-    // its own entry in `coldStops`, and aborts the bodies through the signal they were given.
+    // its own entry in `inFlight`, and aborts the bodies through the signal they were given.
     const signal = options.signal ? AbortSignal.any([options.signal, this.abortAll.signal]) : this.abortAll.signal;
     const started = performance.now();
-    let stopCold!: () => void;
-    const coldStop = new Promise<PoolOutcome>((resolve) => {
-      stopCold = () => resolve(lost('cold shutdown stopped the task', performance.now() - started));
+    // One promise per job, settled by the body's outcome or, first, by a cold close: no Promise.race and no
+    // second promise (each promise also costs the AsyncLocalStorage hooks currentTask() needs).
+    let settle!: (outcome: PoolOutcome) => void;
+    let fail!: (error: unknown) => void;
+    const outcome = new Promise<PoolOutcome>((resolve, reject) => {
+      settle = resolve;
+      fail = reject;
     });
-    this.coldStops.add(stopCold);
-    const outcome = Promise.race([executeTask(this.app, job, signal), coldStop]);
-    this.inFlight.add(outcome);
+    this.inFlight.set(settle, { outcome, started });
+    executeTask(this.app, job, signal).then(settle, fail);
     try {
       return await outcome;
     } finally {
-      this.coldStops.delete(stopCold);
-      this.inFlight.delete(outcome);
+      this.inFlight.delete(settle);
       this.running--;
       this.waiting.shift()?.(true);
     }
@@ -72,9 +74,9 @@ export class AsyncPool implements Pool {
     for (const release of this.waiting.splice(0)) release(false);
     if (options.force) {
       this.abortAll.abort(new WorkerLostError('pool closed by cold shutdown'));
-      for (const stop of this.coldStops) stop();
+      for (const [settle, { started }] of this.inFlight) settle(lost('cold shutdown stopped the task', performance.now() - started));
     }
-    await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled([...this.inFlight.values()].map((job) => job.outcome));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

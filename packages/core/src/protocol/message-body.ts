@@ -66,8 +66,8 @@ export function decodeMessageBody(
 ): unknown {
   const declared = typeof message.contentType === 'string' ? message.contentType : '';
   const contentType = normalizeContentType(declared);
-  const where = { ...details, contentType: declared };
   if (contentType === '') {
+    const where = withContentType(details, declared);
     if (acceptsOnlySigned(options)) throw unsigned('none', options, where);
     throw new TqError(ErrorCodes.UNKNOWN_CONTENT_TYPE, 'message has no content type', { details: where });
   }
@@ -75,10 +75,11 @@ export function decodeMessageBody(
     throw new TqError(
       ErrorCodes.CONTENT_TYPE_REFUSED,
       "refusing pickle (application/x-python-serialize): tq never accepts pickle; set task_serializer='json' (or 'msgpack') and accept_content on the Python side",
-      { details: where },
+      { details: withContentType(details, declared) },
     );
   }
   if (!isAccepted(contentType, options)) {
+    const where = withContentType(details, declared);
     if (acceptsOnlySigned(options)) throw unsigned(declared, options, where);
     throw new TqError(
       ErrorCodes.CONTENT_TYPE_REFUSED,
@@ -89,26 +90,39 @@ export function decodeMessageBody(
   const serializer = options.serializers.get(contentType);
   if (!serializer) {
     throw new TqError(ErrorCodes.UNKNOWN_CONTENT_TYPE, `no serializer registered for content type ${declared}`, {
-      details: where,
+      details: withContentType(details, declared),
     });
   }
   let bytes = message.body;
   const compression = message.headers?.compression;
   if (compression !== undefined && compression !== null && compression !== '') {
     const name = String(compression);
+    const where = { ...withContentType(details, declared), compression: name };
     const compressor = options.compressors.get(name);
     if (!compressor) {
-      throw new TqError(ErrorCodes.UNKNOWN_CONTENT_TYPE, `no compressor registered for compression ${name}`, {
-        details: { ...where, compression: name },
-      });
+      throw new TqError(ErrorCodes.UNKNOWN_CONTENT_TYPE, `no compressor registered for compression ${name}`, { details: where });
     }
-    bytes = withDetails(() => compressor.decompress(bytes), { ...where, compression: name });
+    try {
+      bytes = compressor.decompress(bytes);
+    } catch (error) {
+      throw decodeFailure(error, where);
+    }
   }
-  return withDetails(() => serializer.decode(bytes), where);
+  // No closure and no details object per message: the error's details are built only when decoding fails.
+  try {
+    return serializer.decode(bytes);
+  } catch (error) {
+    throw decodeFailure(error, withContentType(details, declared));
+  }
+}
+
+function withContentType(details: Record<string, unknown>, declared: string): Record<string, unknown> {
+  return { ...details, contentType: declared };
 }
 
 function isAccepted(contentType: string, options: DecodeBodyOptions): boolean {
-  return options.accept.some((entry) => options.serializers.contentTypeOf(entry) === contentType);
+  for (const entry of options.accept) if (options.serializers.contentTypeOf(entry) === contentType) return true;
+  return false;
 }
 
 /** The accept list names only signing serializers (`accept: ['auth']`): anything else is an unsigned message. */
@@ -122,14 +136,10 @@ function unsigned(declared: string, options: DecodeBodyOptions, details: Record<
   return new TqError(ErrorCodes.SECURITY, message, { details });
 }
 
-/** Runs a decode step; any failure becomes a TqError (TQ_DECODE unless it already has a code) with `details`. */
-function withDetails<T>(run: () => T, details: Record<string, unknown>): T {
-  try {
-    return run();
-  } catch (error) {
-    const code = TqError.is(error) ? error.code : ErrorCodes.DECODE;
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    const merged = TqError.is(error) ? { ...error.details, ...details } : details;
-    throw new TqError(code, reason ?? 'cannot decode body', { cause: error, details: merged });
-  }
+/** A failed decode step as a TqError (TQ_DECODE unless it already has a code) with `details`. */
+function decodeFailure(error: unknown, details: Record<string, unknown>): TqError {
+  const code = TqError.is(error) ? error.code : ErrorCodes.DECODE;
+  const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  const merged = TqError.is(error) ? { ...error.details, ...details } : details;
+  return new TqError(code, reason ?? 'cannot decode body', { cause: error, details: merged });
 }

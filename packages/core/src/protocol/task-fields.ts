@@ -71,8 +71,7 @@ export class TaskFields {
   timelimit(name: string): [number | null, number | null] {
     const value = this.value(name);
     if (value === undefined) return [null, null];
-    const isLimit = (item: unknown) => item === null || item === undefined || typeof item === 'number';
-    if (!Array.isArray(value) || value.length > 2 || !value.every(isLimit)) {
+    if (!Array.isArray(value) || value.length > 2 || !isLimit(value[0]) || !isLimit(value[1])) {
       throw this.wrongType(name, '[hard, soft] (numbers or null)');
     }
     return [(value[0] as number | undefined) ?? null, (value[1] as number | undefined) ?? null];
@@ -91,6 +90,10 @@ export class TaskFields {
     if (!isRecord(value)) throw this.wrongType(name, 'a signature');
     return value as SignatureDict;
   }
+}
+
+function isLimit(item: unknown): boolean {
+  return item === null || item === undefined || typeof item === 'number';
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

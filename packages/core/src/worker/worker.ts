@@ -28,7 +28,8 @@ export class Worker implements AsyncDisposable {
   private readonly consumeController = sharedAbortController();
   private readonly holdController = sharedAbortController();
   private cold = false;
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Deliveries being handled (a count, not a set of promises: one less allocation and closure per task). */
+  private active = 0;
   private consuming: Promise<void> | undefined;
   private readonly runtime: WorkerRuntime;
   private idleWaiters: Array<() => void> = [];
@@ -106,12 +107,12 @@ export class Worker implements AsyncDisposable {
 
   /** Resolves when no delivery is being handled (used by test mode and by drain benchmarks). */
   whenIdle(): Promise<void> {
-    if (this.inFlight.size === 0) return Promise.resolve();
+    if (this.active === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   get activeCount(): number {
-    return this.inFlight.size;
+    return this.active;
   }
 
   async close(options: { force?: boolean } = {}): Promise<void> {
@@ -122,7 +123,7 @@ export class Worker implements AsyncDisposable {
     if (options.force) this.cold = true;
     if (this.state === 'stopping' && !options.force) return this.stopped();
     this.state = 'stopping';
-    this.runtime.logger.info(`worker ${this.hostname} ${options.force ? 'cold' : 'warm'} shutdown`, { active: this.inFlight.size });
+    this.runtime.logger.info(`worker ${this.hostname} ${options.force ? 'cold' : 'warm'} shutdown`, { active: this.active });
     this.consumeController.abort();
     this.holdController.abort();
     // Closing the pool first releases jobs still waiting for a slot (their messages are handed back); a warm close
@@ -141,7 +142,7 @@ export class Worker implements AsyncDisposable {
 
   private async stopped(): Promise<void> {
     await this.consuming;
-    await Promise.allSettled([...this.inFlight]);
+    await this.whenIdle();
   }
 
   private async consumeLoop(): Promise<void> {
@@ -152,7 +153,7 @@ export class Worker implements AsyncDisposable {
       try {
         for await (const delivery of transport.consume(this.queues, { prefetch: this.prefetch, signal })) {
           backoffMs = 100;
-          this.track(delivery);
+          void this.track(delivery);
         }
       } catch (error) {
         if (signal.aborted) break;
@@ -167,12 +168,14 @@ export class Worker implements AsyncDisposable {
     }
   }
 
-  private track(delivery: Delivery): void {
-    const handled = handleDelivery(this.runtime, delivery).finally(() => {
-      this.inFlight.delete(handled);
-      if (this.inFlight.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
-    });
-    this.inFlight.add(handled);
+  private async track(delivery: Delivery): Promise<void> {
+    this.active++;
+    try {
+      await handleDelivery(this.runtime, delivery);
+    } finally {
+      this.active--;
+      if (this.active === 0 && this.idleWaiters.length > 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    }
   }
 
   /**

@@ -28,6 +28,11 @@ import { taskRequestOf } from './task-request.js';
  * A follow-up that cannot be sent (malformed dict, unknown option) is logged as its own failure and never fails
  * or re-runs the task; only a backend or broker error that may pass is thrown, so the message is handed back.
  */
+/** Whether dispatchOnSuccess has anything to do for this message (callbacks, a next chain step, a chord part). */
+export function hasFollowUps(message: TaskMessage): boolean {
+  return (message.callbacks?.length ?? 0) > 0 || (message.chain?.length ?? 0) > 0 || (Boolean(message.chord) && Boolean(message.group));
+}
+
 export async function dispatchOnSuccess(runtime: WorkerRuntime, message: TaskMessage, value: unknown): Promise<string[]> {
   const children: string[] = [];
   const lineage: CeleryOptions = { parent_id: message.id, root_id: message.rootId };
