@@ -22,7 +22,7 @@ import { closedError, toTqError } from './errors.js';
 import { DEFAULT_URL } from './options.js';
 import { pythonJson } from './python-json.js';
 import { ResultWaiter } from './result-waiter.js';
-import { CHORD_PART_LUA, STORE_RESULT_LUA } from './scripts/backend.js';
+import { CHORD_PART_LUA, STORE_RESULT_LUA, STORE_RESULTS_LUA } from './scripts/backend.js';
 import { ScriptBatcher } from './script-batcher.js';
 import { LuaScript } from './scripts/script.js';
 import { Subscriber } from './subscriber.js';
@@ -55,6 +55,7 @@ export interface RedisResultBackendOptions {
 }
 
 const STORE = new LuaScript(STORE_RESULT_LUA);
+const STORE_MANY = new LuaScript(STORE_RESULTS_LUA);
 /** How long a completed chord answers its completing task again (a reply lost with the connection). */
 const TOMBSTONE_MS = 600_000;
 const CHORD_PART = new LuaScript(CHORD_PART_LUA);
@@ -76,8 +77,8 @@ export class RedisResultBackend implements ResultBackend {
   private readonly waiter: ResultWaiter;
   private readonly gate: ReadyGate;
   private closed = false;
-  /** Stores of one turn share a pipeline (see script-batcher.ts). */
-  private readonly stores = new ScriptBatcher(STORE, () => this.command());
+  /** Stores of one turn share one script run (see script-batcher.ts). */
+  private readonly stores = new ScriptBatcher(STORE, () => this.command(), { script: STORE_MANY, argsPerCall: 2 });
 
   constructor(private readonly options: RedisResultBackendOptions = {}) {
     const parsed = parseRedisUrl(options.url ?? DEFAULT_URL, options.masterName ? { masterName: options.masterName } : {});

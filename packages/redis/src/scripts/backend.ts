@@ -1,22 +1,46 @@
 /**
  * Stores a task result unless a SUCCESS is already stored (Celery's rule, `_store_result`), then publishes it on
- * the key's channel, atomically. KEYS: meta key. ARGV: value, ttl ms ('0' = no expiry).
- * Returns 1 when stored, 0 when an existing SUCCESS was kept.
+ * the key's channel, atomically. Returns 1 when stored, 0 when an existing SUCCESS was kept.
  */
-export const STORE_RESULT_LUA = `
-local current = redis.call('GET', KEYS[1])
-if current then
-  local ok, meta = pcall(cjson.decode, current)
-  if ok and type(meta) == 'table' and meta.status == 'SUCCESS' then return 0 end
+const STORE_ONE_RESULT_LUA = `
+local function store_result(key, value, ttl_ms)
+  local current = redis.call('GET', key)
+  if current then
+    local ok, meta = pcall(cjson.decode, current)
+    if ok and type(meta) == 'table' and meta.status == 'SUCCESS' then return 0 end
+  end
+  local ttl = tonumber(ttl_ms)
+  if ttl and ttl > 0 then
+    redis.call('SET', key, value, 'PX', ttl)
+  else
+    redis.call('SET', key, value)
+  end
+  redis.call('PUBLISH', key, value)
+  return 1
 end
-local ttl = tonumber(ARGV[2])
-if ttl and ttl > 0 then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
-else
-  redis.call('SET', KEYS[1], ARGV[1])
+`;
+
+/** One result. KEYS: meta key. ARGV: value, ttl ms ('0' = no expiry). Returns 1 (stored) or 0 (SUCCESS kept). */
+export const STORE_RESULT_LUA = `${STORE_ONE_RESULT_LUA}
+return store_result(KEYS[1], ARGV[1], ARGV[2])
+`;
+
+/**
+ * Many results in one call (a busy worker's stores of one round trip): one script run on the server instead of
+ * one per result. KEYS: meta keys. ARGV: value, ttl ms for each key in turn. Returns, per key, 1 or 0 as
+ * STORE_RESULT_LUA, or the error text of that key's store (the others still happen).
+ */
+export const STORE_RESULTS_LUA = `${STORE_ONE_RESULT_LUA}
+local replies = {}
+for i = 1, #KEYS do
+  local ok, reply = pcall(store_result, KEYS[i], ARGV[2 * i - 1], ARGV[2 * i])
+  if ok then
+    replies[i] = reply
+  else
+    replies[i] = type(reply) == 'table' and tostring(reply.err) or tostring(reply)
+  end
 end
-redis.call('PUBLISH', KEYS[1], ARGV[1])
-return 1
+return replies
 `;
 
 /**
