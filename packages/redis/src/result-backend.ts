@@ -20,6 +20,7 @@ import { closeConnection, createConnection, ReadyGate, type RedisClient } from '
 import { clusterKeyPrefix, type RedisClusterOption, withClusterOption } from './cluster.js';
 import { closedError, toTqError } from './errors.js';
 import { DEFAULT_URL } from './options.js';
+import { isPlainJson } from './plain-json.js';
 import { pythonJson } from './python-json.js';
 import { ResultWaiter } from './result-waiter.js';
 import { CHORD_PART_LUA, STORE_RESULT_LUA, STORE_RESULTS_LUA } from './scripts/backend.js';
@@ -240,6 +241,9 @@ export class RedisResultBackend implements ResultBackend {
   }
 
   private encode(value: unknown): Buffer {
+    // Core's default JSON serializer (the app passes it) writes plain values exactly as JSON.stringify does, only
+    // slower (a replacer call per key).
+    if (this.serializer === jsonSerializer && isPlainJson(value)) return Buffer.from(JSON.stringify(value) ?? 'null', 'utf8');
     const bytes = this.serializer.encode(value);
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
