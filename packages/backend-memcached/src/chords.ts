@@ -1,5 +1,5 @@
 import type { ChordPart, ChordProgress } from '@tq/core';
-import { ErrorCodes, TqError } from '@tq/core';
+import { ErrorCodes, sleep, TqError } from '@tq/core';
 import {
   type ChordContext,
   finishedParts,
@@ -8,7 +8,6 @@ import {
   savedHeaderIds,
   writePartRecord,
 } from './chord-records.js';
-import { sleep } from './sleep.js';
 import { Flags } from './value-codec.js';
 
 export type { ChordContext } from './chord-records.js';

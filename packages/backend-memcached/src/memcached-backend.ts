@@ -14,6 +14,7 @@ import {
   defineBackendCapabilities,
   ErrorCodes,
   READY_STATES,
+  sleep,
   States,
   throwIfAborted,
   TqError,
@@ -25,7 +26,6 @@ import { MemcachedConnection } from './memcached-connection.js';
 import { closedError } from './memcached-errors.js';
 import { type MemcachedBackendOptions, type ResolvedMemcachedOptions, resolveOptions } from './options.js';
 import { storeResult } from './store-result.js';
-import { sleep } from './sleep.js';
 import { redact } from './url.js';
 import { ValueCodec } from './value-codec.js';
 
