@@ -108,6 +108,12 @@ export class App implements AsyncDisposable {
     return new AsyncResult<T>(taskId, () => this.requireBackend());
   }
 
+  /** The AsyncResult of a task just sent; one that ignores its result says so instead of waiting forever. */
+  resultOfSent<T = unknown>(taskId: string, name: string, options: ApplyOptions): AsyncResult<T> {
+    const ignored = options.ignoreResult ?? this.tasks.get(name)?.options.ignoreResult ?? false;
+    return new AsyncResult<T>(taskId, () => this.requireBackend(), ignored);
+  }
+
   /** Send a task by name. With a type-only import: `app.sendTask<typeof add>('tasks.add', [1, 2])`. */
   sendTask<T extends Task<any> = Task<(...args: any[]) => unknown>>(
     name: string,
@@ -116,9 +122,8 @@ export class App implements AsyncDisposable {
     options: ApplyOptions = {},
   ): PendingResult<TaskResult<T['handler']>> {
     const taskId = options.taskId ?? newTaskId();
-    const ignored = options.ignoreResult ?? this.tasks.get(name)?.options.ignoreResult ?? false;
-    const sent = this.publishTask(taskId, name, args as unknown[], kwargs, options).then(
-      () => new AsyncResult<TaskResult<T['handler']>>(taskId, () => this.requireBackend(), ignored),
+    const sent = this.publishTask(taskId, name, args as unknown[], kwargs, options).then(() =>
+      this.resultOfSent<TaskResult<T['handler']>>(taskId, name, options),
     );
     return Object.assign(sent, {
       id: taskId,

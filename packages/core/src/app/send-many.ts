@@ -1,7 +1,7 @@
 import { ErrorCodes, TqError } from '../errors/tq-error.js';
 import { newTaskId } from '../protocol/index.js';
 import type { App } from './app.js';
-import { AsyncResult } from './async-result.js';
+import type { AsyncResult } from './async-result.js';
 import { type PublishCallOptions, type PublishPlan, publishPlans } from './producer.js';
 import type { ApplyOptions } from './task-options.js';
 
@@ -45,8 +45,7 @@ export async function sendMany(app: App, calls: Iterable<TaskCall>, options: Sen
     const callOptions: ApplyOptions = { ...call.options, signal: options.signal };
     const taskId = callOptions.taskId ?? newTaskId();
     batch.push(app.planTask(taskId, call.name, call.args ?? [], call.kwargs ?? {}, callOptions));
-    const ignored = callOptions.ignoreResult ?? app.tasks.get(call.name)?.options.ignoreResult ?? false;
-    results.push(new AsyncResult(taskId, () => app.requireBackend(), ignored));
+    results.push(app.resultOfSent(taskId, call.name, callOptions));
     if (batch.length >= batchSize) await flush();
   }
   await flush();
